@@ -69,6 +69,27 @@ def conv_params(c_in: int, c_out: int, kernel: int, groups: int = 1, bias: bool 
     return kernel * kernel * (c_in // groups) * c_out + (c_out if bias else 0)
 
 
+def standard_conv_macs(kernel, m, n, size):
+    """D_K · D_K · M · N · D_F · D_F: a standard conv, M inputs, N outputs, D_F x D_F output map (V1 eq. 2)."""
+    return kernel * kernel * m * n * size * size
+
+
+def separable_conv_macs(kernel, m, n, size, alpha=1.0, rho=1.0):
+    """αM · D_K² · (ρD_F)² + αM · αN · (ρD_F)²: depthwise plus pointwise at multipliers α, ρ (V1 eq. 6).
+
+    Works on numbers and on numpy arrays alike.
+    """
+    return alpha * m * kernel**2 * (rho * size) ** 2 + alpha * m * alpha * n * (rho * size) ** 2
+
+
+def reduction(alpha, rho, n, kernel=3):
+    """r = αρ²/N + α²ρ²/D_K²: the cost of a depthwise-separable conv at α, ρ over a standard conv's.
+
+    (``separable_conv_macs(k, M, N, D_F, α, ρ) / standard_conv_macs(k, M, N, D_F)``; M and D_F cancel.)
+    """
+    return alpha * rho**2 / n + alpha**2 * rho**2 / kernel**2
+
+
 def _conv(path, c_in, c_out, kernel, stride, size, *, groups=1, bias=False, bn=True) -> LayerCost:
     if groups == c_in and c_in == c_out and groups > 1:
         kind = LayerType.DEPTHWISE

@@ -1,0 +1,135 @@
+"""The book's own Sphinx and myst-nb glue (``extensions: [mobilenets.booktools]`` in _config.yml).
+
+1. Plotly figures. A notebook shows a figure as ``application/vnd.plotly.v1+json``, which myst-nb
+   cannot render (plotly >= 6; the warning ``mystnb.unknown_mime_type`` means a blank figure).
+   :class:`PlotlyMimeRenderer` (a ``myst_nb.mime_renderers`` entry point) writes the figure's JSON
+   into the page, and the site draws it with its own copy of plotly.js, taken from the installed
+   plotly package and loaded once, only on pages that have a figure. No CDN.
+2. The execution cache. Jupyter Book's cache keys a notebook on its code cells only, so a change to
+   the package would leave stale outputs. Here any change to a file under ``code/`` (or a missing
+   ``book/_generated/``, where chapters write downloads) empties the cache and re-reads every page.
+   A build with nothing changed executes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+import mobilenets
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+GENERATED_DIR = "_generated"  # inside book/: files the chapters write for download (git-ignored)
+STAMP = "mobilenets-code.sha256"
+_STATIC = Path(__file__).parent / "static"
+logger = logging.getLogger(__name__)
+
+
+# --- 1. Plotly -----------------------------------------------------------------------------------
+
+
+def plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def plotly_js_name() -> str:
+    from plotly.offline import get_plotlyjs_version
+
+    return f"plotly-{get_plotlyjs_version()}.min.js"
+
+
+def figure_html(spec: dict[str, Any]) -> str:
+    """A figure as page markup: a container and its JSON spec (drawn by mobilenets-plotly.js)."""
+    payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")  # stay inside <script>
+    height = spec.get("layout", {}).get("height", 450)
+    return (
+        f'<div class="mobilenets-plotly" style="min-height:{int(height)}px">'
+        f'<script type="application/json">{payload}</script></div>'
+    )
+
+
+class PlotlyMimeRenderer:
+    """myst-nb plugin: renders Plotly's MIME type in HTML builders."""
+
+    mime_priority_overrides = [("html", PLOTLY_MIME, 5), ("dirhtml", PLOTLY_MIME, 5), ("singlehtml", PLOTLY_MIME, 5)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline) -> list[nodes.Element] | None:
+        if data.mime_type != PLOTLY_MIME or inline:
+            return None
+        spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
+        return [nodes.raw(text=figure_html(spec), format="html", classes=["output", "plotly"])]
+
+
+def _add_plotly_js(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if 'class="mobilenets-plotly"' in context.get("body", ""):
+        app.add_js_file(plotly_js_name(), loading_method="defer")
+        app.add_js_file("mobilenets-plotly.js", loading_method="defer")
+
+
+def _copy_static(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(plotly_js(), static / plotly_js_name())
+        shutil.copyfile(_STATIC / "mobilenets-plotly.js", static / "mobilenets-plotly.js")
+
+
+# --- 2. Execution cache --------------------------------------------------------------------------
+
+
+def code_root() -> Path:
+    """code/ for an editable install (the project's layout), else the installed package folder."""
+    package = Path(mobilenets.__file__).resolve().parent
+    return package.parent if (package.parent / "pyproject.toml").exists() else package
+
+
+def code_digest(root: Path | None = None) -> str:
+    """SHA-256 over every file under ``root`` (path and bytes), skipping caches and build metadata."""
+    root = root or code_root()
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        skip = any(p == "__pycache__" or p.startswith(".") or p.endswith(".egg-info") for p in rel.parts)
+        if path.is_file() and not skip and path.suffix != ".pyc":
+            h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _invalidate_on_code_change(app: Sphinx) -> None:
+    cache = Path(app.env.mystnb_config.execution_cache_path)
+    stamp = cache / STAMP
+    digest = code_digest()
+    reasons = []
+    if not stamp.exists() or stamp.read_text() != digest:
+        reasons.append(f"the package under {code_root()} changed")
+    if not (Path(app.srcdir) / GENERATED_DIR).is_dir():
+        reasons.append(f"book/{GENERATED_DIR}/ (downloads written by the chapters) is missing")
+    app.env.mobilenets_reexecute = bool(reasons)  # read by _outdated below
+    if reasons:
+        logger.info("mobilenets: re-executing every chapter: %s", "; ".join(reasons))
+        shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+
+
+def _outdated(app: Sphinx, env, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    return sorted(env.found_docs - added - changed) if getattr(env, "mobilenets_reexecute", False) else []
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _invalidate_on_code_change, priority=900)  # after myst-nb sets the cache path
+    app.connect("env-get-outdated", _outdated)
+    app.connect("html-page-context", _add_plotly_js)
+    app.connect("build-finished", _copy_static)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": mobilenets.__version__}
