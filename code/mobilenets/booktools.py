@@ -109,10 +109,11 @@ def code_digest(root: Path | None = None) -> str:
 def _invalidate_on_code_change(app: Sphinx) -> None:
     cache = Path(app.env.mystnb_config.execution_cache_path)
     stamp = cache / STAMP
-    digest = code_digest()
+    root = Path(app.config.mobilenets_code_root or code_root())
+    digest = code_digest(root)
     reasons = []
     if not stamp.exists() or stamp.read_text() != digest:
-        reasons.append(f"the package under {code_root()} changed")
+        reasons.append(f"the package under {root} changed")
     if not (Path(app.srcdir) / GENERATED_DIR).is_dir():
         reasons.append(f"book/{GENERATED_DIR}/ (downloads written by the chapters) is missing")
     app.env.mobilenets_reexecute = bool(reasons)  # read by _outdated below
@@ -127,9 +128,46 @@ def _outdated(app: Sphinx, env, added: set[str], changed: set[str], removed: set
     return sorted(env.found_docs - added - changed) if getattr(env, "mobilenets_reexecute", False) else []
 
 
+# --- 3. A clean browser console ------------------------------------------------------------------
+
+
+def _script_key(script: Any) -> tuple:
+    """What makes two ``<script>`` entries the same tag: inline ones have no file name."""
+    attributes = getattr(script, "attributes", {})
+    return (getattr(script, "filename", script) or "", getattr(script, "priority", 500), *sorted(attributes.items()))
+
+
+def _dedupe_inline_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Drop repeated ``<script>`` entries from the page's script list.
+
+    Sphinx 7.4 registers a script added with ``app.add_js_file(None, body=...)`` after the builder
+    exists twice: once on the builder as ``_JavaScript(None, ...)`` and again in ``prepare_writing``
+    from the registry as ``_JavaScript('', ...)``; the two do not compare equal, so both reach the
+    page. sphinx-togglebutton's ``var togglebuttonSelector`` survives that, but sphinx-thebe's
+    ``const THEBE_JS_URL = ...`` does not: the second copy throws "SyntaxError: Identifier
+    'THEBE_JS_URL' has already been declared" on every page (thebe is loaded by Jupyter Book even
+    with launch_buttons.thebe off). Keeping the first of each identical entry, in place, fixes it
+    in the template context, before any HTML is written. Runs last, after page-specific scripts.
+    """
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen: set[tuple] = set()
+    unique = []
+    for script in scripts:
+        key = _script_key(script)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    # The folder whose changes re-execute the chapters; empty means code/ (see code_root).
+    app.add_config_value("mobilenets_code_root", "", "env", types=[str])
     app.connect("builder-inited", _invalidate_on_code_change, priority=900)  # after myst-nb sets the cache path
     app.connect("env-get-outdated", _outdated)
     app.connect("html-page-context", _add_plotly_js)
+    app.connect("html-page-context", _dedupe_inline_scripts, priority=990)  # after every page script
     app.connect("build-finished", _copy_static)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": mobilenets.__version__}

@@ -178,6 +178,24 @@ def share_by_type(layers: list[LayerCost], *, fc_bias: bool = False) -> dict[Lay
     return out
 
 
+def layer_table(layers: list[LayerCost]):
+    """The per-layer table a chapter shows: one row per conv or linear layer (a pandas DataFrame)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "layer": l.path,
+            "type": l.type.value,
+            "filter": f"{l.kernel}x{l.kernel}" + (" dw" if l.type is LayerType.DEPTHWISE else "") + f" s{l.stride}",
+            "input": f"{l.size_in}x{l.size_in}x{l.c_in}",
+            "output": f"{l.size_out}x{l.size_out}x{l.c_out}",
+            "mult-adds (M)": round(l.macs / 1e6, 3),
+            "params (k)": round(l.params / 1e3, 2),
+        }
+        for l in layers
+    )
+
+
 def measured_macs(model: nn.Module, resolution: int = 224) -> dict[str, int]:
     """Mult-adds per leaf module, measured by FlopCounterMode on one image (FLOPs / 2).
 
@@ -201,11 +219,11 @@ def measured_macs(model: nn.Module, resolution: int = 224) -> dict[str, int]:
     return counts
 
 
-def measured_total_macs(model: nn.Module, resolution: int = 224) -> int:
-    """Mult-adds of the whole network: FlopCounterMode's total FLOPs / 2."""
+def measured_total_macs(model: nn.Module, resolution: int = 224, channels: int = 3) -> int:
+    """Mult-adds of a network or a single layer on one ``channels x resolution²`` input: FLOPs / 2."""
     mode = FlopCounterMode(display=False)
     with torch.no_grad(), mode:
-        model.eval()(torch.zeros(1, 3, resolution, resolution))
+        model.eval()(torch.zeros(1, channels, resolution, resolution))
     return mode.get_total_flops() // 2
 
 

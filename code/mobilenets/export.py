@@ -25,6 +25,7 @@ class ExportReport:
     opset: int
     size_bytes: int
     max_abs_diff: float  # onnxruntime vs PyTorch on the same random batch
+    max_abs_logit: float  # the scale that difference is relative to
 
 
 def export_onnx(model: nn.Module, path: str | Path, *, resolution: int = 224, batch: int = 1) -> Path:
@@ -60,16 +61,18 @@ def onnxruntime_session(path: str | Path, *, threads: int | None = None) -> ort.
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def parity(model: nn.Module, path: str | Path, *, resolution: int = 224, batch: int = 2, seed: int = 0) -> float:
-    """Max |onnxruntime - PyTorch| over the logits of one random batch."""
+def parity(
+    model: nn.Module, path: str | Path, *, resolution: int = 224, batch: int = 2, seed: int = 0
+) -> tuple[float, float]:
+    """Max |onnxruntime - PyTorch| over the logits of one random batch, and max |PyTorch logit|."""
     x = torch.randn(batch, 3, resolution, resolution, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         expected = model.eval()(x).numpy()
     (got,) = onnxruntime_session(path).run(None, {"images": x.numpy()})
-    return float(np.abs(got - expected).max())
+    return float(np.abs(got - expected).max()), float(np.abs(expected).max())
 
 
 def export_and_check(model: nn.Module, path: str | Path, *, resolution: int = 224) -> ExportReport:
     """Export, run ``onnx.checker``, and compare onnxruntime with PyTorch."""
     path = export_onnx(model, path, resolution=resolution)
-    return ExportReport(path, OPSET, path.stat().st_size, parity(model, path, resolution=resolution))
+    return ExportReport(path, OPSET, path.stat().st_size, *parity(model, path, resolution=resolution))
