@@ -7,8 +7,8 @@
    plotly package and loaded once, only on pages that have a figure. No CDN.
 2. The execution cache. Jupyter Book's cache keys a notebook on its code cells only, so a change to
    the package would leave stale outputs. Here any change to a file under ``code/`` (or a missing
-   ``book/_generated/``, where chapters write downloads) empties the cache and re-reads every page.
-   A build with nothing changed executes nothing.
+   file in ``book/_generated/``, where chapters write downloads) empties the cache and re-reads
+   every page. A build with nothing changed executes nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import mobilenets
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 GENERATED_DIR = "_generated"  # inside book/: files the chapters write for download (git-ignored)
-STAMP = "mobilenets-code.sha256"
+STAMP = "mobilenets-code.json"
 _STATIC = Path(__file__).parent / "static"
 logger = logging.getLogger(__name__)
 
@@ -106,22 +106,43 @@ def code_digest(root: Path | None = None) -> str:
     return h.hexdigest()
 
 
+def _generated_files(app: Sphinx) -> list[str]:
+    folder = Path(app.srcdir) / GENERATED_DIR
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
 def _invalidate_on_code_change(app: Sphinx) -> None:
+    """Before reading: empty the execution cache if the code or a chapter's download changed.
+
+    The stamp (in the cache folder) records the code digest and the downloads in book/_generated/
+    of the last successful build; it is written by :func:`_stamp` when a build succeeds.
+    """
     cache = Path(app.env.mystnb_config.execution_cache_path)
-    stamp = cache / STAMP
     root = Path(app.config.mobilenets_code_root or code_root())
-    digest = code_digest(root)
-    reasons = []
-    if not stamp.exists() or stamp.read_text() != digest:
-        reasons.append(f"the package under {root} changed")
-    if not (Path(app.srcdir) / GENERATED_DIR).is_dir():
-        reasons.append(f"book/{GENERATED_DIR}/ (downloads written by the chapters) is missing")
+    app.env.mobilenets_digest = code_digest(root)
+    try:
+        stamp = json.loads((cache / STAMP).read_text())
+    except (OSError, ValueError):
+        stamp = None
+    if stamp is None:
+        reasons = ["no record of the code the cached outputs came from"]
+    else:
+        reasons = [f"the package under {root} changed"] if stamp["digest"] != app.env.mobilenets_digest else []
+        missing = set(stamp["generated"]) - set(_generated_files(app))
+        if missing:
+            reasons.append(f"downloads the chapters write are missing: {', '.join(sorted(missing))}")
     app.env.mobilenets_reexecute = bool(reasons)  # read by _outdated below
     if reasons:
         logger.info("mobilenets: re-executing every chapter: %s", "; ".join(reasons))
         shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest)
+
+
+def _stamp(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and hasattr(app.env, "mobilenets_digest"):
+        cache = Path(app.env.mystnb_config.execution_cache_path)
+        cache.mkdir(parents=True, exist_ok=True)
+        stamp = {"digest": app.env.mobilenets_digest, "generated": _generated_files(app)}
+        (cache / STAMP).write_text(json.dumps(stamp, indent=1))
 
 
 def _outdated(app: Sphinx, env, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
@@ -170,4 +191,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _add_plotly_js)
     app.connect("html-page-context", _dedupe_inline_scripts, priority=990)  # after every page script
     app.connect("build-finished", _copy_static)
+    app.connect("build-finished", _stamp)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": mobilenets.__version__}
