@@ -11,6 +11,11 @@ V3 torchvision has the very same layers, so it should be close to 1). MobileNetV
 torchvision counterpart. onnxruntime runs our exported model on the CPU (CPUExecutionProvider),
 with as many intra-op threads as PyTorch.
 
+On a machine shared with other busy processes, PyTorch's OpenMP threads spin-wait for each other
+while the kernel gives their core to someone else: multi-threaded times then jump between a fast
+and a many-times slower mode. ``OMP_WAIT_POLICY=PASSIVE`` (set before Python starts) or
+``--threads 1`` avoids that; the provenance header says how many threads were used.
+
 Command line: ``python -m mobilenets.bench --help``.
 """
 
@@ -23,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +102,9 @@ def time_interleaved(
     return {name: tuple(s) for name, s in samples.items()}
 
 
-def time_callable(fn: Callable[[], object], *, runs: int, warmup: int, device: torch.device | None = None):
+def time_callable(
+    fn: Callable[[], object], *, runs: int, warmup: int, device: torch.device | None = None
+) -> tuple[float, ...]:
     """Milliseconds per call of ``fn``: ``warmup`` untimed calls, then ``runs`` timed ones."""
     return time_interleaved({"fn": fn}, runs=runs, warmup=warmup, device=device)["fn"]
 
@@ -140,7 +148,7 @@ def bench_model(
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        fns = {impl: (lambda m=m.to(device): m(x_dev)) for impl, m in models.items()}
+        fns = {impl: partial(m.to(device), x_dev) for impl, m in models.items()}
         samples = time_interleaved(fns, runs=runs, warmup=warmup, device=device)
         results = [Latency.from_samples(s, implementation=impl, device=str(device), **conditions)
                    for impl, s in samples.items()]  # fmt: skip
