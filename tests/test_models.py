@@ -14,25 +14,20 @@ TORCHVISION_TWINS = ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]
 def randomise_(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
     """Random weights with BatchNorm statistics that fit them, like a trained network's.
 
-    A fresh network's logits are ~1e-3 and its BN layers are the identity in eval mode, so a
+    A fresh network's logits are ~1e-18 and its BN layers are the identity in eval mode, so a
     comparison of two fresh networks proves little. Here every weight is random (He-scaled, so the
-    signal survives 50+ layers), and BN's running mean and variance are then measured on random
-    images, so activations stay normalised and logits land in a trained network's range.
+    signal survives 50+ layers), and BN's statistics are then re-estimated on random images, so
+    activations stay normalised and logits land in a trained network's range.
     """
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
             scale = (2.0 / p[0].numel()) ** 0.5 if p.dim() > 1 else 0.1
             p.copy_(torch.randn(p.shape, generator=g) * scale)
-        batch_norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-        for m in batch_norms:
-            m.weight.add_(1.0)
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average over the calibration batches
-        model.train()
-        for _ in range(2):
-            model(torch.randn(8, 3, 96, 96, generator=g))
-    return model.eval()
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.add_(1.0)
+    return models.recalibrate_batchnorm(model, torch.randn(16, 3, 96, 96, generator=g), batch_size=8)
 
 
 @pytest.mark.parametrize("name", TORCHVISION_TWINS)
@@ -96,3 +91,17 @@ def test_paper_and_torchvision_width_rules_differ_only_below_1():
         assert tv.head < paper.head
         assert [b.c_out for b in paper.blocks] == [b.c_out for b in tv.blocks]
         assert [b.c_exp for b in paper.blocks] != [b.c_exp for b in tv.blocks]
+
+
+def test_recalibrate_batchnorm_normalises_activations():
+    model = models.mobilenet_v1(num_classes=10)
+    images = torch.randn(8, 3, 64, 64)
+    models.recalibrate_batchnorm(model, images)
+    assert not model.training
+    bn = model.features[0][1]
+    assert bn.momentum == 0.1  # restored
+    with torch.no_grad():
+        stem = model.features[0][0](images)
+    assert torch.allclose(bn.running_mean, stem.mean((0, 2, 3)), atol=1e-5)
+    with pytest.raises(ValueError, match="images must be a batch"):
+        models.recalibrate_batchnorm(model, torch.randn(3, 64, 64))

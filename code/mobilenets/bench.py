@@ -27,6 +27,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -76,6 +77,21 @@ def _check_int(name: str, value: object, minimum: int, why: str = "") -> int:
 def _check_runs(runs: object, warmup: object) -> None:
     _check_int("runs", runs, MIN_RUNS, " (fewer timed runs make the median and its p10/p90 spread meaningless)")
     _check_int("warmup", warmup, 0)
+
+
+@contextmanager
+def torch_threads(n: int):
+    """Run the block with ``n`` PyTorch intra-op threads, then restore the previous number.
+
+    One thread is how the papers time their networks ("single large core") and is immune to the
+    spin-wait slowdowns of multi-threaded runs on a busy machine.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(_check_int("threads", n, 1))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def time_interleaved(
@@ -145,9 +161,7 @@ def bench_model(
         models[TORCHVISION] = theirs
     conditions = dict(model=name, batch=batch, resolution=resolution, threads=threads)
 
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         fns = {impl: partial(m.to(device), x_dev) for impl, m in models.items()}
         samples = time_interleaved(fns, runs=runs, warmup=warmup, device=device)
         results = [Latency.from_samples(s, implementation=impl, device=str(device), **conditions)
@@ -159,8 +173,6 @@ def bench_model(
                 feed = {"images": x.numpy()}
                 s = time_callable(lambda: session.run(None, feed), runs=runs, warmup=warmup)
                 results.append(Latency.from_samples(s, implementation=ONNXRUNTIME, device="cpu", **conditions))
-    finally:
-        torch.set_num_threads(previous_threads)
     return results
 
 

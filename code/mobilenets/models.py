@@ -365,6 +365,31 @@ class MobileNet(nn.Module):
         return self.classifier(torch.flatten(x, 1))
 
 
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, images: torch.Tensor, *, batch_size: int = 32) -> nn.Module:
+    """Re-estimate every BatchNorm's running mean and variance on ``images``; returns the model in eval mode.
+
+    The statistics become plain averages over the batches (momentum None), as after training. Used
+    when weights change without training (an untrained network, a pruned one in NetAdapt), so that
+    activations keep the scale BatchNorm expects.
+    """
+    batch_norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not batch_norms:
+        raise ValueError("model has no BatchNorm layers to recalibrate")
+    if images.dim() != 4 or len(images) < 2:
+        raise ValueError(f"images must be a batch (N >= 2, C, H, W); got shape {tuple(images.shape)}")
+    momenta = [m.momentum for m in batch_norms]
+    for m in batch_norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    model.train()
+    for chunk in images.split(batch_size):
+        model(chunk)
+    for m, momentum in zip(batch_norms, momenta):
+        m.momentum = momentum
+    return model.eval()
+
+
 def create(name: str, *, width_mult: float = 1.0, num_classes: int = 1000, width_rule: WidthRule | str = "torchvision"):
     """Build any of :data:`MODEL_NAMES` by name (what the CLI and the benchmarks use)."""
     return MobileNet(architecture(name, width_mult=width_mult, num_classes=num_classes, width_rule=width_rule))
