@@ -77,12 +77,42 @@ def _add_plotly_js(app: Sphinx, pagename: str, templatename: str, context: dict,
         app.add_js_file("mobilenets-plotly.js", loading_method="defer")
 
 
-def _copy_static(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html":
+# --- 1b. MathJax from the site ------------------------------------------------------------------
+# Sphinx loads MathJax 3 from a CDN by default. The package django-static-mathjax (plain static
+# files, no Django needed) ships MathJax 3.2.2; we copy the one combined component the book uses,
+# its fonts and the TeX extensions it may autoload, so math renders offline and no request leaves
+# the site.
+
+MATHJAX_FILES = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
+
+
+def mathjax_root() -> Path:
+    import mathjax  # the django-static-mathjax distribution
+
+    return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+
+
+def _use_local_mathjax(app: Sphinx, config) -> None:
+    config.mathjax_path = "mathjax/tex-mml-chtml.js"  # relative to _static/
+
+
+def site_assets() -> dict[str, Path]:
+    """Files the site serves from _static/ that come from installed packages: target -> source."""
+    assets = {plotly_js_name(): plotly_js(), "mobilenets-plotly.js": _STATIC / "mobilenets-plotly.js"}
+    for rel in MATHJAX_FILES:
+        source = mathjax_root() / rel
+        files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+        assets.update({f"mathjax/{f.relative_to(mathjax_root()).as_posix()}": f for f in files})
+    return assets
+
+
+def _copy_site_assets(app: Sphinx) -> None:
+    # Copied before any page is written, so Sphinx finds them and adds its ?v= cache-busting checksum.
+    if app.builder.format == "html":
         static = Path(app.outdir) / "_static"
-        static.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(plotly_js(), static / plotly_js_name())
-        shutil.copyfile(_STATIC / "mobilenets-plotly.js", static / "mobilenets-plotly.js")
+        for target, source in site_assets().items():
+            (static / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, static / target)
 
 
 # --- 2. Execution cache --------------------------------------------------------------------------
@@ -184,12 +214,15 @@ def _dedupe_inline_scripts(app: Sphinx, pagename: str, templatename: str, contex
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # The folder whose changes re-execute the chapters; empty means code/ (see code_root).
+    # 1. Plotly and MathJax served from the site
+    app.connect("config-inited", _use_local_mathjax)
+    app.connect("builder-inited", _copy_site_assets)
+    app.connect("html-page-context", _add_plotly_js)
+    # 2. Execution cache. The folder whose changes re-execute the chapters; empty means code/.
     app.add_config_value("mobilenets_code_root", "", "env", types=[str])
     app.connect("builder-inited", _invalidate_on_code_change, priority=900)  # after myst-nb sets the cache path
     app.connect("env-get-outdated", _outdated)
-    app.connect("html-page-context", _add_plotly_js)
-    app.connect("html-page-context", _dedupe_inline_scripts, priority=990)  # after every page script
-    app.connect("build-finished", _copy_static)
     app.connect("build-finished", _stamp)
+    # 3. A clean browser console
+    app.connect("html-page-context", _dedupe_inline_scripts, priority=990)  # after every page script
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": mobilenets.__version__}
