@@ -4,17 +4,19 @@
    cannot render (plotly >= 6; the warning ``mystnb.unknown_mime_type`` means a blank figure).
    :class:`PlotlyMimeRenderer` (a ``myst_nb.mime_renderers`` entry point) writes the figure's JSON
    into the page, and the site draws it with its own copy of plotly.js, taken from the installed
-   plotly package and loaded once, only on pages that have a figure. No CDN.
+   plotly package and loaded once, only on pages that have a figure. MathJax, too, is served from
+   the site (section 1b). No CDN.
 2. The execution cache. Jupyter Book's cache keys a notebook on its code cells only, so a change to
    the package would leave stale outputs. Here any change to a file under ``code/`` (or a missing
    file in ``book/_generated/``, where chapters write downloads) empties the cache and re-reads
    every page. A build with nothing changed executes nothing.
+3. A clean browser console: the theme's duplicated inline scripts are removed (see
+   :func:`_dedupe_inline_scripts`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import shutil
 from pathlib import Path
