@@ -63,4 +63,5 @@ def test_layer_table_has_one_row_per_layer():
 def test_measured_macs_leaves_model_mode_unchanged():
     model = models.mobilenet_v3_small().train()
     cost.measured_macs(model, 64)
+    cost.measured_total_macs(model, 64)
     assert model.training

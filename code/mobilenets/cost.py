@@ -196,20 +196,26 @@ def layer_table(layers: list[LayerCost]):
     )
 
 
+def _flop_counter(model: nn.Module, x: torch.Tensor) -> FlopCounterMode:
+    """Run ``model`` once on ``x`` in eval mode under FlopCounterMode; the model's mode is restored."""
+    mode = FlopCounterMode(display=False)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), mode:
+            model(x)
+    finally:
+        model.train(was_training)
+    return mode
+
+
 def measured_macs(model: nn.Module, resolution: int = 224) -> dict[str, int]:
     """Mult-adds per leaf module, measured by FlopCounterMode on one image (FLOPs / 2).
 
     Keys are module paths as in ``model.named_modules()``; modules that count nothing are left out.
     """
     leaves = {name for name, m in model.named_modules() if not list(m.children())}
-    mode = FlopCounterMode(display=False)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), mode:
-            model(torch.zeros(1, 3, resolution, resolution))
-    finally:
-        model.train(was_training)
+    mode = _flop_counter(model, torch.zeros(1, 3, resolution, resolution))
     root = type(model).__name__ + "."
     counts = {}
     for name, ops in mode.get_flop_counts().items():
@@ -221,10 +227,7 @@ def measured_macs(model: nn.Module, resolution: int = 224) -> dict[str, int]:
 
 def measured_total_macs(model: nn.Module, resolution: int = 224, channels: int = 3) -> int:
     """Mult-adds of a network or a single layer on one ``channels x resolution²`` input: FLOPs / 2."""
-    mode = FlopCounterMode(display=False)
-    with torch.no_grad(), mode:
-        model.eval()(torch.zeros(1, channels, resolution, resolution))
-    return mode.get_total_flops() // 2
+    return _flop_counter(model, torch.zeros(1, channels, resolution, resolution)).get_total_flops() // 2
 
 
 def parameter_count(model: nn.Module) -> int:
