@@ -189,26 +189,26 @@ def ratio(results: Sequence[Latency], numerator: str, denominator: str) -> float
     return by_impl[numerator].median_ms / by_impl[denominator].median_ms
 
 
+def _cell(results: Sequence[Latency], impl: str) -> str:
+    r = next((r for r in results if r.implementation == impl), None)
+    if r is None:
+        return "n/a" if impl == TORCHVISION else "-"
+    return f"{r.median_ms:.2f} ({r.p10_ms:.1f}-{r.p90_ms:.1f})"
+
+
+def _quotient(results: Sequence[Latency], numerator: str, denominator: str) -> str:
+    q = ratio(results, numerator, denominator)
+    return "n/a" if q is None else f"{q:.3f}"
+
+
 def format_table(results: Sequence[Latency]) -> str:
     """One row per model; times are "median (p10-p90)" in ms; n/a: no torchvision counterpart."""
     header = ("model", f"{OURS} ms", f"{TORCHVISION} ms", "ours/torchvision", f"{ONNXRUNTIME} ms", "eager/onnxruntime")
     rows = [header]
     for name in dict.fromkeys(r.model for r in results):
         mine = [r for r in results if r.model == name]
-        by_impl = {r.implementation: r for r in mine}
-
-        def cell(impl: str) -> str:
-            r = by_impl.get(impl)
-            if r is None:
-                return "n/a" if impl == TORCHVISION else "-"
-            return f"{r.median_ms:.2f} ({r.p10_ms:.1f}-{r.p90_ms:.1f})"
-
-        def quotient(a: str, b: str) -> str:
-            q = ratio(mine, a, b)
-            return "n/a" if q is None else f"{q:.3f}"
-
-        rows.append((name, cell(OURS), cell(TORCHVISION), quotient(OURS, TORCHVISION), cell(ONNXRUNTIME),
-                     quotient(OURS, ONNXRUNTIME)))  # fmt: skip
+        rows.append((name, _cell(mine, OURS), _cell(mine, TORCHVISION), _quotient(mine, OURS, TORCHVISION),
+                     _cell(mine, ONNXRUNTIME), _quotient(mine, OURS, ONNXRUNTIME)))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in rows]  # fmt: skip

@@ -40,16 +40,13 @@ def surface(
     y_title: str,
     z_title: str,
     title: str,
-    log_z: bool = False,
 ) -> go.Figure:
     """A 3-D surface z[y, x] over the grid x (columns) by y (rows); rotate it with the mouse."""
-    values = np.log10(z) if log_z else z
-    hover = f"{x_title}=%{{x:.3g}}<br>{y_title}=%{{y:.3g}}<br>{z_title}=%{{customdata:.4g}}<extra></extra>"
+    hover = f"{x_title}=%{{x:.3g}}<br>{y_title}=%{{y:.3g}}<br>{z_title}=%{{z:.4g}}<extra></extra>"
     fig = go.Figure(
-        go.Surface(x=x, y=y, z=values, customdata=z, colorscale="Viridis", hovertemplate=hover, showscale=False)
+        go.Surface(x=x, y=y, z=z, colorscale="Viridis", hovertemplate=hover, showscale=False)
     )
-    z_axis = f"log10 {z_title}" if log_z else z_title
-    return _layout(fig, title, scene=dict(xaxis_title=x_title, yaxis_title=y_title, zaxis_title=z_axis))
+    return _layout(fig, title, scene=dict(xaxis_title=x_title, yaxis_title=y_title, zaxis_title=z_title))
 
 
 def layer_costs(layers: Sequence[LayerCost], *, title: str) -> go.Figure:
